@@ -2,6 +2,7 @@ import { DataSource, DataSourceOptions } from 'typeorm';
 import { Env, redact } from '../config/env';
 import { MIGRATIONS } from '../migrations';
 import { EmbeddedPostgres } from './embedded-postgres';
+import { guardMigrations } from './migrate';
 import { ALL_ENTITIES } from './entities';
 
 /**
@@ -58,15 +59,17 @@ export async function openDatabaseTarget(env: Env): Promise<DatabaseTarget> {
 }
 
 /**
- * A DataSource whose destroy() also closes what stands behind it, so every path that closes
- * TypeORM (Nest shutdown, the CLI's destroy() before process.exit) stops PGlite cleanly and
- * releases its directory.
+ * A DataSource whose migration runs and reverts hold the migration lock (see migrate.ts), and
+ * whose destroy() also closes what stands behind it, so every path that closes TypeORM (Nest
+ * shutdown, the CLI's destroy() before process.exit) stops PGlite cleanly and releases its
+ * directory.
  */
 export function createDataSource(target: DatabaseTarget, overrides: Partial<DataSourceOptions> = {}): DataSource {
   const dataSource = new DataSource({
     ...dataSourceOptions(target.url, { singleConnection: target.singleConnection }),
     ...overrides,
   } as DataSourceOptions);
+  guardMigrations(dataSource, target.url);
   const close = target.close;
   if (close !== undefined) {
     const destroy = dataSource.destroy.bind(dataSource);

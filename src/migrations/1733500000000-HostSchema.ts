@@ -1,4 +1,5 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
+import { boundMigrationTransaction, refuseDataLoss } from '../database/migration-guards';
 
 /**
  * The broker's own tables that stack templates build on: generators, stacks (with their labels
@@ -12,6 +13,7 @@ export class HostSchema1733500000000 implements MigrationInterface {
   name = 'HostSchema1733500000000';
 
   public async up(queryRunner: QueryRunner): Promise<void> {
+    await boundMigrationTransaction(queryRunner);
     await queryRunner.query(`
       CREATE FUNCTION update_timestamp() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN
@@ -150,6 +152,8 @@ export class HostSchema1733500000000 implements MigrationInterface {
   }
 
   public async down(queryRunner: QueryRunner): Promise<void> {
+    await boundMigrationTransaction(queryRunner);
+    await refuseDataLoss(queryRunner, this.name, ['deployment_objects', 'stack_annotations', 'stack_labels', 'stacks', 'generators']);
     await queryRunner.query(`DROP TRIGGER generators_cascade_soft_delete ON generators`);
     await queryRunner.query(`DROP FUNCTION generators_cascade_soft_delete()`);
     await queryRunner.query(`DROP TABLE deployment_objects`);

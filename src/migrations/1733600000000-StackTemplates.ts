@@ -1,4 +1,5 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
+import { boundMigrationTransaction, refuseDataLoss } from '../database/migration-guards';
 
 /**
  * Stack templates: versioned, parameterised YAML (Tera) with a JSON Schema for its parameters,
@@ -18,6 +19,7 @@ export class StackTemplates1733600000000 implements MigrationInterface {
   name = 'StackTemplates1733600000000';
 
   public async up(queryRunner: QueryRunner): Promise<void> {
+    await boundMigrationTransaction(queryRunner);
     // --- helper functions used by CHECK constraints --------------------------------------------
     // PostgreSQL 15 has no IS JSON predicate (16+): parse, and turn a parse error into false so
     // that the CHECK constraint, not a cast error, reports the violation.
@@ -222,6 +224,8 @@ export class StackTemplates1733600000000 implements MigrationInterface {
   }
 
   public async down(queryRunner: QueryRunner): Promise<void> {
+    await boundMigrationTransaction(queryRunner);
+    await refuseDataLoss(queryRunner, this.name, ['rendered_deployment_objects', 'template_targets', 'template_annotations', 'template_labels', 'stack_templates']);
     await queryRunner.query(`DROP TRIGGER stack_templates_cascade_generator_soft_delete ON generators`);
     await queryRunner.query(`DROP FUNCTION stack_templates_cascade_generator_soft_delete()`);
     await queryRunner.query(`DROP TABLE rendered_deployment_objects`);
