@@ -5,11 +5,13 @@ import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { acquireDataDirLock, DataDirLock } from './data-dir-lock';
 
 /**
- * More than one slot, although a pool uses one: a DataSource closed and another opened at once
- * (the CLI, tests) would otherwise race the server's deferred clean-up of the old connection and
- * be refused with "Too many connections".
+ * Connection slots. A pool uses one, the migration lock (migrate.ts) a second; the rest absorb a
+ * DataSource closed and another opened at once (the CLI, tests), which would otherwise race the
+ * server's deferred clean-up of the old connection and be refused with "Too many connections".
+ * All of them share PGlite's one session; the server keeps each transaction's statements
+ * together.
  */
-const MAX_CONNECTIONS = 4;
+const MAX_CONNECTIONS = 16;
 
 export interface EmbeddedPostgresOptions {
   /** Directory of the database files; omit for a throw-away in-memory database (tests). */
