@@ -48,12 +48,12 @@ export class StackTemplates1733600000000 implements MigrationInterface {
         updated_at timestamptz NOT NULL DEFAULT now(),
         deleted_at timestamptz,
         generator_id uuid,
-        name varchar(255) NOT NULL,
+        name varchar(255) NOT NULL, -- squawk-ignore prefer-text-field -- length is part of the broker schema contract; new table, nothing to rewrite
         description text,
-        version integer NOT NULL DEFAULT 1,
+        version integer NOT NULL DEFAULT 1, -- squawk-ignore prefer-bigint-over-int -- a version number per template name; 2^31 is out of reach
         template_content text NOT NULL,
         parameters_schema text NOT NULL,
-        checksum varchar(64) NOT NULL,
+        checksum varchar(64) NOT NULL, -- squawk-ignore prefer-text-field -- length is part of the broker schema contract; new table, nothing to rewrite
         CONSTRAINT "PK_stack_templates" PRIMARY KEY (id),
         CONSTRAINT "FK_stack_templates_generator" FOREIGN KEY (generator_id)
           REFERENCES generators (id) ON DELETE CASCADE,
@@ -109,7 +109,7 @@ export class StackTemplates1733600000000 implements MigrationInterface {
       CREATE TABLE template_labels (
         id uuid NOT NULL DEFAULT gen_random_uuid(),
         template_id uuid NOT NULL,
-        label varchar(64) NOT NULL,
+        label varchar(64) NOT NULL, -- squawk-ignore prefer-text-field -- length is part of the broker schema contract; new table, nothing to rewrite
         created_at timestamptz NOT NULL DEFAULT now(),
         CONSTRAINT "PK_template_labels" PRIMARY KEY (id),
         CONSTRAINT "UQ_template_labels_template_label" UNIQUE (template_id, label),
@@ -123,8 +123,8 @@ export class StackTemplates1733600000000 implements MigrationInterface {
       CREATE TABLE template_annotations (
         id uuid NOT NULL DEFAULT gen_random_uuid(),
         template_id uuid NOT NULL,
-        key varchar(64) NOT NULL,
-        value varchar(64) NOT NULL,
+        key varchar(64) NOT NULL, -- squawk-ignore prefer-text-field -- length is part of the broker schema contract; new table, nothing to rewrite
+        value varchar(64) NOT NULL, -- squawk-ignore prefer-text-field -- length is part of the broker schema contract; new table, nothing to rewrite
         created_at timestamptz NOT NULL DEFAULT now(),
         CONSTRAINT "PK_template_annotations" PRIMARY KEY (id),
         CONSTRAINT "UQ_template_annotations_template_key" UNIQUE (template_id, key),
@@ -163,7 +163,7 @@ export class StackTemplates1733600000000 implements MigrationInterface {
         id uuid NOT NULL DEFAULT gen_random_uuid(),
         deployment_object_id uuid NOT NULL,
         template_id uuid NOT NULL,
-        template_version integer NOT NULL,
+        template_version integer NOT NULL, -- squawk-ignore prefer-bigint-over-int -- a version number per template name; 2^31 is out of reach
         template_parameters text NOT NULL,
         created_at timestamptz NOT NULL DEFAULT now(),
         CONSTRAINT "PK_rendered_deployment_objects" PRIMARY KEY (id),
@@ -228,12 +228,17 @@ export class StackTemplates1733600000000 implements MigrationInterface {
     await refuseDataLoss(queryRunner, this.name, ['rendered_deployment_objects', 'template_targets', 'template_annotations', 'template_labels', 'stack_templates']);
     await queryRunner.query(`DROP TRIGGER stack_templates_cascade_generator_soft_delete ON generators`);
     await queryRunner.query(`DROP FUNCTION stack_templates_cascade_generator_soft_delete()`);
-    await queryRunner.query(`DROP TABLE rendered_deployment_objects`);
+    await queryRunner.query(`-- squawk-ignore ban-drop-table -- revert only; refuseDataLoss() found it empty or was overridden
+    DROP TABLE rendered_deployment_objects`);
     await queryRunner.query(`DROP FUNCTION stack_templates_check_provenance_version()`);
-    await queryRunner.query(`DROP TABLE template_targets`);
-    await queryRunner.query(`DROP TABLE template_annotations`);
-    await queryRunner.query(`DROP TABLE template_labels`);
-    await queryRunner.query(`DROP TABLE stack_templates`);
+    await queryRunner.query(`-- squawk-ignore ban-drop-table -- revert only; refuseDataLoss() found it empty or was overridden
+    DROP TABLE template_targets`);
+    await queryRunner.query(`-- squawk-ignore ban-drop-table -- revert only; refuseDataLoss() found it empty or was overridden
+    DROP TABLE template_annotations`);
+    await queryRunner.query(`-- squawk-ignore ban-drop-table -- revert only; refuseDataLoss() found it empty or was overridden
+    DROP TABLE template_labels`);
+    await queryRunner.query(`-- squawk-ignore ban-drop-table -- revert only; refuseDataLoss() found it empty or was overridden
+    DROP TABLE stack_templates`);
     await queryRunner.query(`DROP FUNCTION stack_templates_refuse_update()`);
     await queryRunner.query(`DROP FUNCTION stack_templates_is_token(text)`);
     await queryRunner.query(`DROP FUNCTION stack_templates_is_json_object(text)`);
