@@ -3,7 +3,7 @@ import { Generator } from '../host/generators/generator.entity';
 import { StackAnnotation } from '../host/stacks/stack-annotation.entity';
 import { StackLabel } from '../host/stacks/stack-label.entity';
 import { Stack } from '../host/stacks/stack.entity';
-import { TEMPLATE_ENTITIES } from '../templates/templates.module';
+import { TEMPLATE_ENTITIES } from '../templates/entities';
 
 export const HOST_ENTITIES = [Generator, Stack, StackLabel, StackAnnotation, DeploymentObject];
 

@@ -19,7 +19,7 @@ export class TemplateAnnotation {
   templateId: string;
 
   @ManyToOne(() => StackTemplate, (template) => template.annotations, { onDelete: 'CASCADE', nullable: false })
-  @JoinColumn({ name: 'template_id', foreignKeyConstraintName: 'FK_template_annotations_template' })
+  @JoinColumn({ name: 'template_id', foreignKeyConstraintName: TemplateRule.annotationTemplateExists })
   template?: Relation<StackTemplate>;
 
   @Column({ type: 'varchar', length: 64 })

@@ -17,7 +17,7 @@ export class TemplateLabel {
   templateId: string;
 
   @ManyToOne(() => StackTemplate, (template) => template.labels, { onDelete: 'CASCADE', nullable: false })
-  @JoinColumn({ name: 'template_id', foreignKeyConstraintName: 'FK_template_labels_template' })
+  @JoinColumn({ name: 'template_id', foreignKeyConstraintName: TemplateRule.labelTemplateExists })
   template?: Relation<StackTemplate>;
 
   @Index('IDX_template_labels_label')

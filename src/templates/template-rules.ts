@@ -18,6 +18,9 @@ export const TemplateRule = {
   annotationKeyToken: 'CHK_template_annotations_key_token',
   annotationValueToken: 'CHK_template_annotations_value_token',
   annotationKeyUnique: 'UQ_template_annotations_template_key',
+  labelTemplateExists: 'FK_template_labels_template',
+  annotationTemplateExists: 'FK_template_annotations_template',
+  targetTemplateExists: 'FK_template_targets_template',
   targetUnique: 'UQ_template_targets_template_stack',
   targetStackExists: 'FK_template_targets_stack',
 

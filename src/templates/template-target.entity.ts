@@ -17,7 +17,7 @@ export class TemplateTarget {
   templateId: string;
 
   @ManyToOne(() => StackTemplate, (template) => template.targets, { onDelete: 'CASCADE', nullable: false })
-  @JoinColumn({ name: 'template_id', foreignKeyConstraintName: 'FK_template_targets_template' })
+  @JoinColumn({ name: 'template_id', foreignKeyConstraintName: TemplateRule.targetTemplateExists })
   template?: Relation<StackTemplate>;
 
   @Index('IDX_template_targets_stack_id')
