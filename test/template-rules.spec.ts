@@ -326,3 +326,28 @@ describe('stack template rules, enforced by the database', () => {
     });
   });
 });
+
+describe('rule functions in parallel queries', () => {
+  let db: TestDatabase;
+  let ds: DataSource;
+  beforeAll(async () => ({ db, ds } = await migratedDatabase()));
+  afterAll(() => db.dispose());
+
+  it('a query calling the JSON rule function still works where the planner would go parallel', async () => {
+    // The function's EXCEPTION block cannot run in a parallel worker; it must not be offered one.
+    await makeTemplate(ds);
+    const qr = ds.createQueryRunner();
+    try {
+      for (const setting of ['parallel_setup_cost = 0', 'parallel_tuple_cost = 0', 'min_parallel_table_scan_size = 0', 'max_parallel_workers_per_gather = 2']) {
+        await qr.query(`SET ${setting}`);
+      }
+      const [{ n }] = await qr.query(`SELECT count(*)::int AS n FROM stack_templates WHERE stack_templates_is_json_object(parameters_schema || '')`);
+      expect(n).toBe(1);
+      const [{ parallel }] = await qr.query(`SELECT proparallel AS parallel FROM pg_proc WHERE proname = 'stack_templates_is_json_object'`);
+      expect(parallel).toBe('u');
+    } finally {
+      await qr.query('RESET ALL');
+      await qr.release();
+    }
+  });
+});

@@ -22,10 +22,11 @@ export class StackTemplates1733600000000 implements MigrationInterface {
     await boundMigrationTransaction(queryRunner);
     // --- helper functions used by CHECK constraints --------------------------------------------
     // PostgreSQL 15 has no IS JSON predicate (16+): parse, and turn a parse error into false so
-    // that the CHECK constraint, not a cast error, reports the violation.
+    // that the CHECK constraint, not a cast error, reports the violation. PARALLEL UNSAFE: the
+    // EXCEPTION block starts a subtransaction, which a parallel worker cannot.
     await queryRunner.query(`
       CREATE FUNCTION stack_templates_is_json_object(value text) RETURNS boolean
-      LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$
+      LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL UNSAFE AS $$
       BEGIN
         RETURN json_typeof(value::json) = 'object';
       EXCEPTION WHEN invalid_text_representation OR untranslatable_character THEN
