@@ -1,13 +1,10 @@
-import { randomBytes } from 'node:crypto';
-import { Client } from 'pg';
-import { loadEnv, redact } from '../../src/config/env';
 import { DatabaseTarget } from '../../src/database/database.options';
-import { EmbeddedPostgres } from '../../src/database/embedded-postgres';
+import { createTestDatabase } from '../../test/support/test-database';
 
 /**
- * Where the bench runs: a scratch database created on the server named by DATABASE_URL (dropped
- * at the end), or, with DATABASE_URL unset, a fresh in-memory embedded PostgreSQL (PGlite).
- * Nothing the bench does touches any other database.
+ * Where the bench runs: the same scratch database the test suite uses, created on the server
+ * named by DATABASE_URL (and dropped at the end), or, with DATABASE_URL unset, a fresh in-memory
+ * embedded PostgreSQL (PGlite). Nothing the bench does touches any other database.
  */
 export interface BenchTarget extends DatabaseTarget {
   kind: 'postgresql' | 'pglite';
@@ -16,40 +13,11 @@ export interface BenchTarget extends DatabaseTarget {
 }
 
 export async function openBenchTarget(): Promise<BenchTarget> {
-  const admin = loadEnv().databaseUrl;
-  if (admin !== undefined) {
-    const name = `stack_templates_bench_${randomBytes(5).toString('hex')}`;
-    await withClient(admin, (c) => c.query(`CREATE DATABASE ${name}`));
-    const url = new URL(admin);
-    url.pathname = `/${name}`;
-    let disposed: Promise<void> | undefined;
-    return {
-      kind: 'postgresql',
-      url: url.toString(),
-      singleConnection: false,
-      describe: `scratch database ${name} on ${redact(admin)}`,
-      dispose: () =>
-        (disposed ??= withClient(admin, (c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(
-          () => undefined,
-        )),
-    };
-  }
-  const embedded = await EmbeddedPostgres.start();
+  const db = await createTestDatabase('stack_templates_bench');
+  let disposed: Promise<void> | undefined;
   return {
-    kind: 'pglite',
-    url: embedded.url,
-    singleConnection: true,
-    describe: 'embedded PostgreSQL (PGlite), in memory',
-    dispose: () => embedded.stop(),
+    ...db.target,
+    kind: db.kind === 'server' ? 'postgresql' : 'pglite',
+    dispose: () => (disposed ??= db.dispose()),
   };
-}
-
-export async function withClient<T>(url: string, fn: (client: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
 }

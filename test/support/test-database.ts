@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { DataSource, DataSourceOptions } from 'typeorm';
+import { redact } from '../../src/config/env';
 import { createDataSource, DatabaseTarget } from '../../src/database/database.options';
 import { EmbeddedPostgres } from '../../src/database/embedded-postgres';
 import { MIGRATIONS } from '../../src/migrations';
@@ -22,14 +23,15 @@ export interface TestDatabase {
 
 export const serverUrl = (): string | undefined => process.env.DATABASE_URL || undefined;
 
-export async function createTestDatabase(): Promise<TestDatabase> {
+/** `prefix` names the scratch database on a server (the bench uses its own). */
+export async function createTestDatabase(prefix = 'stack_templates_test'): Promise<TestDatabase> {
   const admin = serverUrl();
   let url: string;
   let dispose: () => Promise<void>;
   let kind: TestDatabase['kind'];
   if (admin !== undefined) {
     kind = 'server';
-    const name = `stack_templates_test_${randomBytes(6).toString('hex')}`;
+    const name = `${prefix}_${randomBytes(6).toString('hex')}`;
     await withClient(admin, (c) => c.query(`CREATE DATABASE ${name}`));
     const u = new URL(admin);
     u.pathname = `/${name}`;
@@ -41,7 +43,8 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     url = embedded.url;
     dispose = () => embedded.stop();
   }
-  const target: DatabaseTarget = { url, singleConnection: kind === 'embedded', describe: `test ${kind} database` };
+  const where = admin !== undefined ? `scratch database ${new URL(url).pathname.slice(1)} on ${redact(admin)}` : 'embedded PostgreSQL (PGlite), in memory';
+  const target: DatabaseTarget = { url, singleConnection: kind === 'embedded', describe: where };
   const opened: DataSource[] = [];
   return {
     kind,
