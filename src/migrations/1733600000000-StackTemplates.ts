@@ -21,18 +21,29 @@ export class StackTemplates1733600000000 implements MigrationInterface {
   public async up(queryRunner: QueryRunner): Promise<void> {
     await boundMigrationTransaction(queryRunner);
     // --- helper functions used by CHECK constraints --------------------------------------------
-    // PostgreSQL 15 has no IS JSON predicate (16+): parse, and turn a parse error into false so
-    // that the CHECK constraint, not a cast error, reports the violation. PARALLEL UNSAFE: the
-    // EXCEPTION block starts a subtransaction, which a parallel worker cannot.
-    await queryRunner.query(`
-      CREATE FUNCTION stack_templates_is_json_object(value text) RETURNS boolean
-      LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL UNSAFE AS $$
-      BEGIN
-        RETURN json_typeof(value::json) = 'object';
-      EXCEPTION WHEN invalid_text_representation OR untranslatable_character THEN
-        RETURN false;
-      END;
-      $$`);
+    // Is a text a JSON object? Used by CHECK constraints, so that the constraint, not a cast
+    // error, reports the violation. PostgreSQL 16+ answers with the IS JSON predicate, an
+    // inlinable SQL function. PostgreSQL 15 has no such predicate: parse, and turn a parse error
+    // into false. That needs an EXCEPTION block, which costs a subtransaction per row (the
+    // benchmark measured ~1.4 us) and cannot run in a parallel worker, hence PARALLEL UNSAFE.
+    const [{ version }] = await queryRunner.query(`SELECT current_setting('server_version_num')::int AS version`);
+    if (version >= 160000) {
+      await queryRunner.query(`
+        CREATE FUNCTION stack_templates_is_json_object(value text) RETURNS boolean
+        LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+          SELECT value IS JSON OBJECT
+        $$`);
+    } else {
+      await queryRunner.query(`
+        CREATE FUNCTION stack_templates_is_json_object(value text) RETURNS boolean
+        LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL UNSAFE AS $$
+        BEGIN
+          RETURN json_typeof(value::json) = 'object';
+        EXCEPTION WHEN invalid_text_representation OR untranslatable_character THEN
+          RETURN false;
+        END;
+        $$`);
+    }
     // Labels, annotation keys and values: 1-64 characters with no whitespace, counting Unicode
     // spaces that [:space:] misses in the C locale.
     await queryRunner.query(`
