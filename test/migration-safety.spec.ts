@@ -119,6 +119,19 @@ onServer('never stall live traffic (server)', () => {
     expect(await ds.query(`SELECT to_regclass('stack_templates') AS t`)).toEqual([{ t: null }]);
     expect((await ds.runMigrations()).map((m) => m.name)).toEqual(['StackTemplates1733600000000']);
   });
+
+  it('a revert gives up the same way, naming the migration it was reverting', async () => {
+    await withClient(db.url, async (blocker) => {
+      await blocker.query('BEGIN');
+      await blocker.query(`INSERT INTO generators (name) VALUES ('busy')`);
+      const error = await withEnv({ MIGRATIONS_LOCK_TIMEOUT: '1s' }, () => ds.undoLastMigration().then(() => undefined, (e: unknown) => e));
+      await blocker.query('ROLLBACK');
+      expect(error).toBeInstanceOf(MigrationTimeoutError);
+      expect((error as Error).message).toMatch(/^Migration StackTemplates1733600000000 waited 1s/);
+    });
+    expect(await appliedNames(ds)).toEqual(names);
+    expect(await ds.query(`SELECT to_regclass('stack_templates') IS NOT NULL AS kept`)).toEqual([{ kept: true }]);
+  });
 });
 
 describe('bounded transactions', () => {

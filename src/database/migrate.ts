@@ -101,11 +101,18 @@ export async function pendingMigrations(dataSource: DataSource): Promise<string[
   return pending.map((m) => m.name);
 }
 
-/** Turns a timeout inside a migration into an error that says what happened and what to do. */
-export async function explainMigrationFailure(dataSource: DataSource, error: unknown): Promise<never> {
+/**
+ * Turns a timeout inside a migration into an error that says what happened and what to do. The
+ * migration that failed is the first still pending (a run) or the last still applied (a revert):
+ * its transaction was rolled back.
+ */
+export async function explainMigrationFailure(dataSource: DataSource, error: unknown, direction: 'up' | 'down'): Promise<never> {
   const code = (error as { driverError?: { code?: string }; code?: string }).driverError?.code ?? (error as { code?: string }).code;
   if (code === '55P03' || code === '57014') {
-    const failed = (await pendingMigrations(dataSource).catch(() => []))[0];
+    const failed = await (direction === 'up'
+      ? pendingMigrations(dataSource).then((names) => names[0])
+      : new MigrationExecutor(dataSource).getExecutedMigrations().then((done) => done[0]?.name)
+    ).catch(() => undefined);
     throw new MigrationTimeoutError(failed, code === '55P03' ? 'lock' : 'statement', error);
   }
   throw error;
@@ -119,9 +126,9 @@ export function guardMigrations(dataSource: DataSource, url: string): void {
   const run = dataSource.runMigrations.bind(dataSource);
   const undo = dataSource.undoLastMigration.bind(dataSource);
   dataSource.runMigrations = (options) =>
-    withMigrationLock(url, () => run(options).catch((e: unknown) => explainMigrationFailure(dataSource, e)));
+    withMigrationLock(url, () => run(options).catch((e: unknown) => explainMigrationFailure(dataSource, e, 'up')));
   dataSource.undoLastMigration = (options) =>
-    withMigrationLock(url, () => undo(options).catch((e: unknown) => explainMigrationFailure(dataSource, e)));
+    withMigrationLock(url, () => undo(options).catch((e: unknown) => explainMigrationFailure(dataSource, e, 'down')));
 }
 
 /** Runs every pending migration, each in its own transaction, under the migration lock. */
