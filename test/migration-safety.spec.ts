@@ -3,11 +3,10 @@ import { DataSource } from 'typeorm';
 import { DataLossRefusedError } from '../src/database/migration-guards';
 import { MigrationLockWaitError, MigrationTimeoutError } from '../src/database/migrate';
 import { MIGRATIONS } from '../src/migrations';
-import { HostSchema1733500000000 } from '../src/migrations/1733500000000-HostSchema';
 import { readCatalog } from './support/catalog';
 import { makeTemplate } from './support/factories';
 import { childEnv, start, waitFor } from './support/processes';
-import { createTestDatabase, serverUrl, TestDatabase, withClient } from './support/test-database';
+import { createTestDatabase, hostOnlyDatabase, serverUrl, TestDatabase, withClient } from './support/test-database';
 
 const names = MIGRATIONS.map((m) => m.name);
 const appliedNames = async (ds: DataSource): Promise<string[]> =>
@@ -93,13 +92,7 @@ describe('one migrator at a time', () => {
 onServer('never stall live traffic (server)', () => {
   let db: TestDatabase;
   let ds: DataSource;
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    const host = await db.dataSource({ migrations: [HostSchema1733500000000] });
-    await host.runMigrations();
-    await host.destroy();
-    ds = await db.dataSource();
-  });
+  beforeAll(async () => ({ db, ds } = await hostOnlyDatabase()));
   afterAll(() => db.dispose());
 
   it('gives up within the lock timeout while a long transaction holds generators, leaving nothing applied', async () => {
@@ -178,13 +171,7 @@ describe('bounded transactions', () => {
 describe('all or nothing', () => {
   let db: TestDatabase;
   let ds: DataSource;
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    ds = await db.dataSource({ migrations: [HostSchema1733500000000] });
-    await ds.runMigrations();
-    await ds.destroy();
-    ds = await db.dataSource();
-  });
+  beforeAll(async () => ({ db, ds } = await hostOnlyDatabase()));
   afterAll(() => db.dispose());
 
   it.each([

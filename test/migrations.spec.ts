@@ -1,7 +1,6 @@
 import { DataSource } from 'typeorm';
-import { HostSchema1733500000000 } from '../src/migrations/1733500000000-HostSchema';
 import { Catalog, readCatalog } from './support/catalog';
-import { createTestDatabase, TestDatabase } from './support/test-database';
+import { hostOnlyDatabase, TestDatabase } from './support/test-database';
 
 const TEMPLATE_TABLE_COLUMNS = [
   'rendered_deployment_objects.created_at timestamp with time zone NOT NULL DEFAULT now()',
@@ -46,16 +45,9 @@ function minus(a: Catalog, b: Catalog): Record<keyof Catalog, string[]> {
 
 describe('migrations: up, down, up', () => {
   let db: TestDatabase;
-  let hostOnly: DataSource;
   let all: DataSource;
 
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    hostOnly = await db.dataSource({ migrations: [HostSchema1733500000000] });
-    await hostOnly.runMigrations();
-    await hostOnly.destroy();
-    all = await db.dataSource();
-  });
+  beforeAll(async () => ({ db, ds: all } = await hostOnlyDatabase()));
   afterAll(() => db.dispose());
 
   it('StackTemplates up then down restores the host schema exactly, and up again rebuilds the same catalog', async () => {
@@ -134,13 +126,9 @@ describe('migrations: up, down, up', () => {
   });
 
   it('refuses to run StackTemplates over an object of the same name instead of replacing it', async () => {
-    const fresh = await createTestDatabase();
+    const { db: fresh, ds: full } = await hostOnlyDatabase();
     try {
-      const ds = await fresh.dataSource({ migrations: [HostSchema1733500000000] });
-      await ds.runMigrations();
-      await ds.query(`CREATE FUNCTION stack_templates_is_token(value text) RETURNS boolean LANGUAGE sql AS 'SELECT true'`);
-      await ds.destroy();
-      const full = await fresh.dataSource();
+      await full.query(`CREATE FUNCTION stack_templates_is_token(value text) RETURNS boolean LANGUAGE sql AS 'SELECT true'`);
       await expect(full.runMigrations()).rejects.toThrow(/function "stack_templates_is_token" already exists/);
       // The foreign function is still there, untouched, and nothing of StackTemplates was left.
       const [{ src }] = await full.query(`SELECT prosrc AS src FROM pg_proc WHERE proname = 'stack_templates_is_token'`);

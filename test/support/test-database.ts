@@ -81,4 +81,14 @@ export async function migratedDatabase(): Promise<{ db: TestDatabase; ds: DataSo
   return { db, ds };
 }
 
-export const HOST_MIGRATIONS = MIGRATIONS.slice(0, 1);
+/**
+ * A fresh database with only the host schema migrated (StackTemplates still pending), and a
+ * DataSource on it that knows every migration.
+ */
+export async function hostOnlyDatabase(): Promise<{ db: TestDatabase; ds: DataSource }> {
+  const db = await createTestDatabase();
+  const host = await db.dataSource({ migrations: MIGRATIONS.slice(0, 1) });
+  await host.runMigrations();
+  await host.destroy();
+  return { db, ds: await db.dataSource() };
+}
